@@ -1,0 +1,62 @@
+"""Personas every test can ask for: an admin and a volunteer of one organization, and an
+outsider (admin of another organization)."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from orgs.models import Membership
+from tests.factories import ActionFactory, OrganizationFactory, make_member
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def admin_user(org):
+    return make_member(org, Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def volunteer(org):
+    return make_member(org, Membership.Role.VOLUNTEER)
+
+
+@pytest.fixture
+def outsider(other_org):
+    return make_member(other_org, Membership.Role.ADMIN)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def volunteer_api(volunteer):
+    return client_for(volunteer)
+
+
+@pytest.fixture
+def outsider_api(outsider):
+    return client_for(outsider)
+
+
+@pytest.fixture
+def action(org):
+    return ActionFactory(organization=org)

@@ -1,0 +1,27 @@
+"""The Celery app. Each app lists its periodic tasks in `BEAT` in its tasks module."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2p_admin.settings")
+
+app = Celery("p2p_admin")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def add_periodic_tasks(sender: Celery, **kwargs) -> None:
+    from importlib import import_module
+
+    from django.conf import settings
+
+    for label in ("actions", "reporting", "engagement", "datasync"):
+        try:
+            module = import_module(f"{label}.tasks")
+        except ModuleNotFoundError:
+            continue
+        for name, entry in getattr(module, "BEAT", {}).items():
+            sender.conf.beat_schedule[name] = entry
+    sender.conf.beat_schedule.update(settings.CELERY_BEAT_SCHEDULE)

@@ -1,0 +1,41 @@
+from importlib import import_module
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from orgs import views as org_views
+
+
+def app_urls(module: str) -> list:
+    """An app's url module, or nothing while that app has none yet."""
+    try:
+        return import_module(module).urlpatterns
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return []
+
+
+api_patterns = [
+    *app_urls("orgs.api_urls"),
+    *app_urls("actions.api_urls"),
+    *app_urls("reporting.api_urls"),
+    *app_urls("engagement.api_urls"),
+    *app_urls("datasync.api_urls"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+urlpatterns = [
+    path("login/", org_views.LoginView.as_view(), name="login"),
+    path("logout/", org_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_patterns)),
+    *app_urls("actions.urls"),
+    *app_urls("reporting.urls"),
+    *app_urls("engagement.urls"),
+    *app_urls("datasync.urls"),
+    *app_urls("orgs.urls"),
+]
