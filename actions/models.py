@@ -183,6 +183,8 @@ class Message(TenantModel):
     response_script = models.CharField(max_length=100, blank=True, default="")
     # Inbound only: the response script of the outbound text this one answers, if any.
     reply_to_script = models.CharField(max_length=100, blank=True, default="")
+    # Outbound only: seconds since the contact's unanswered reply this text answers, if any.
+    answer_seconds = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)

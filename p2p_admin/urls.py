@@ -12,7 +12,7 @@ def app_urls(module: str) -> list:
     try:
         return import_module(module).urlpatterns
     except ModuleNotFoundError as exc:
-        if exc.name != module:
+        if not module.startswith(exc.name or "-"):
             raise
         return []
 
@@ -21,6 +21,7 @@ api_patterns = [
     *app_urls("orgs.api_urls"),
     *app_urls("actions.api_urls"),
     *app_urls("reporting.api_urls"),
+    *app_urls("reporting.exports.api_urls"),
     *app_urls("engagement.api_urls"),
     *app_urls("datasync.api_urls"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     *app_urls("actions.urls"),
     *app_urls("reporting.urls"),
+    *app_urls("reporting.exports.urls"),
     *app_urls("engagement.urls"),
     *app_urls("datasync.urls"),
     *app_urls("orgs.urls"),

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from actions.models import ActionRecipient, Conversation, Message
 
+from .models import ANSWER_BUCKETS
+
 Key = tuple
 
 
@@ -153,6 +155,7 @@ class MsgState:
     created_at: datetime
     response_script: str
     reply_to_script: str
+    answer_seconds: int | None = None
 
     @classmethod
     def of(cls, m: Message) -> "MsgState":
@@ -167,7 +170,12 @@ class MsgState:
             created_at=m.created_at,
             response_script=m.response_script,
             reply_to_script=m.reply_to_script,
+            answer_seconds=m.answer_seconds,
         )
+
+
+def answer_bucket(seconds: int) -> str:
+    return next(name for name, bound in ANSWER_BUCKETS if bound is None or seconds <= bound)
 
 
 def is_carrier_filtered(status: str, error_code: int | None) -> bool:
@@ -200,6 +208,8 @@ def message_contrib(m: MsgState, deltas: Deltas, sign: int) -> None:
     deltas.add(hour, sign, **figures)
     if m.sender_id is not None:
         deltas.add(("user", m.action_id, m.sender_id), sign, **figures)
+        if m.answer_seconds is not None:
+            deltas.add(("user", m.action_id, m.sender_id), sign, **{answer_bucket(m.answer_seconds): 1})
     if failed:
         deltas.add(("error", m.action_id, m.error_code or 0), sign, count=1)
     if m.response_script:

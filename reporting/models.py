@@ -6,7 +6,19 @@ from django.db import models
 
 from actions.models import Action
 
-STATS_SHARDS = 8  # per-action totals are spread over a few rows so concurrent writers rarely wait
+STATS_SHARDS = 8
+# Time a volunteer took to answer a contact's reply, histogram buckets (upper bounds, seconds).
+ANSWER_BUCKETS = [
+    ("answer_1m", 60),
+    ("answer_5m", 300),
+    ("answer_15m", 900),
+    ("answer_1h", 3600),
+    ("answer_4h", 14400),
+    ("answer_12h", 43200),
+    ("answer_1d", 86400),
+    ("answer_3d", 259200),
+    ("answer_more", None),
+]  # per-action totals are spread over a few rows so concurrent writers rarely wait
 
 
 def counter():
@@ -62,6 +74,15 @@ class ActionUserStats(models.Model):
     delivered = counter()
     twilio_errors = counter()
     carrier_filtering = counter()
+    answer_1m = counter()
+    answer_5m = counter()
+    answer_15m = counter()
+    answer_1h = counter()
+    answer_4h = counter()
+    answer_12h = counter()
+    answer_1d = counter()
+    answer_3d = counter()
+    answer_more = counter()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["action", "user"], name="actionuserstats_unique")]

@@ -10,6 +10,8 @@ from collections import Counter, defaultdict
 from django.db import transaction
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -22,13 +24,14 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncHour
 
 from actions.models import Action, ActionRecipient, Conversation, LinkClick, Message, OptOut, OptOutEvent, Report
 
 from .contrib import report_values
-from .models import ActionBreakdown, ActionErrorStats, ActionHourStats, ActionStats, ActionUserStats
+from .models import ANSWER_BUCKETS, ActionBreakdown, ActionErrorStats, ActionHourStats, ActionStats, ActionUserStats
 from .stats import counter_names
 
 FAILED = Message.FAILED_STATUSES
@@ -81,6 +84,11 @@ def recompute_conversations(action: Action) -> None:
     convs.filter(attention, needs_attention_since__isnull=True).update(needs_attention_since=F("last_inbound_at"))
     convs.exclude(attention).update(needs_attention_since=None)
     convs.update(needs_attention=ExpressionWrapper(attention, output_field=BooleanField()))
+
+
+def _answer_bucket_case() -> Case:
+    whens = [When(answer_seconds__lte=bound, then=Value(name)) for name, bound in ANSWER_BUCKETS if bound is not None]
+    return Case(*whens, default=Value(ANSWER_BUCKETS[-1][0]), output_field=CharField())
 
 
 def _as_int(row: dict) -> dict:
@@ -154,6 +162,9 @@ def expected_rows(action: Action) -> dict[str, dict[tuple, dict[str, int]]]:
     ):
         uid = r.pop("sent_by_id")
         rows["user"][(a, uid)].update(_as_int(r))
+    answered = messages.filter(sent_by__isnull=False, answer_seconds__isnull=False)
+    for r in answered.annotate(bucket=_answer_bucket_case()).values("sent_by_id", "bucket").annotate(n=Count("id")):
+        rows["user"][(a, r["sent_by_id"])][r["bucket"]] += r["n"]
     for r in Report.objects.filter(action=action, author__isnull=False).order_by().values("author_id").annotate(n=Count("id")):
         rows["user"][(a, r["author_id"])]["reports"] += r["n"]
 

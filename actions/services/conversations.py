@@ -90,7 +90,11 @@ def conversation_send_message(
         if not text or not text.strip():
             raise Invalid({"body": "must not be empty"})
         kind = Message.Kind.FOLLOW_UP
+    awaiting_answer = conv.last_inbound_at is not None and (
+        conv.last_outbound_ok_at is None or conv.last_inbound_at >= conv.last_outbound_ok_at
+    )
     message = Message(
+        answer_seconds=int((ledger.now - conv.last_inbound_at).total_seconds()) if awaiting_answer and not initial else None,
         organization_id=conv.organization_id,
         action=action,
         conversation=conv,
