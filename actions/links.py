@@ -6,8 +6,11 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from actions.models import Conversation, TrackedLink
+from actions.models import Conversation, LinkClick, TrackedLink
+from reporting.contrib import Deltas, hour_of
+from reporting.stats import stats_write
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -105,3 +108,30 @@ def is_bot(user_agent: str, method: str) -> bool:
     if not ua.strip():
         return True
     return any(marker in ua for marker in BOT_MARKERS)
+
+
+@transaction.atomic
+def link_click_record(*, code: str, user_agent: str, method: str) -> TrackedLink | None:
+    """Record one request for a tracked link (None: no such code). Bots count apart."""
+    link = TrackedLink.objects.filter(code=code).only("id", "organization_id", "action_id", "url").first()
+    if link is None:
+        return None
+    now = timezone.now()
+    bot = is_bot(user_agent, method)
+    LinkClick.objects.create(
+        organization_id=link.organization_id,
+        link=link,
+        action_id=link.action_id,
+        clicked_at=now,
+        user_agent=user_agent.replace("\x00", "")[:1000],
+        method=method.upper()[:8],
+        is_bot=bot,
+    )
+    deltas = Deltas()
+    if bot:
+        deltas.add(("action", link.action_id), link_clicks_bots=1)
+    else:
+        deltas.add(("action", link.action_id), link_clicks=1)
+        deltas.add(("hour", link.action_id, hour_of(now)), link_clicks=1)
+    stats_write(deltas)
+    return link

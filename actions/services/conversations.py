@@ -94,7 +94,9 @@ def conversation_send_message(
         conv.last_outbound_ok_at is None or conv.last_inbound_at >= conv.last_outbound_ok_at
     )
     message = Message(
-        answer_seconds=int((ledger.now - conv.last_inbound_at).total_seconds()) if awaiting_answer and not initial else None,
+        answer_seconds=max(0, int((ledger.now - conv.last_inbound_at).total_seconds()))
+        if awaiting_answer and not initial
+        else None,
         organization_id=conv.organization_id,
         action=action,
         conversation=conv,
@@ -110,7 +112,10 @@ def conversation_send_message(
     try:
         with transaction.atomic():
             message.save()
-    except IntegrityError:
+    except IntegrityError as exc:
+        # PostgreSQL names the constraint; SQLite names the column of the partial unique index.
+        if not any(name in str(exc) for name in ("one_initial_per_conversation", "actions_message.conversation_id")):
+            raise
         raise Conflict("this conversation already has its initial message") from None
     conv.has_initial = True
     conv.last_outbound_at = conv.last_outbound_ok_at = conv.last_message_at = ledger.now
