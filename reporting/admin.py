@@ -32,3 +32,14 @@ class ActionErrorStatsAdmin(AggregateAdmin):
 @admin.register(models.ActionBreakdown)
 class ActionBreakdownAdmin(AggregateAdmin):
     list_display = ["action", "kind", "key", "value", "count"]
+
+
+@admin.register(models.ActionAlert)
+class ActionAlertAdmin(AggregateAdmin):
+    list_display = ["action", "metric", "rate", "threshold", "sent_at"]
+
+
+@admin.register(models.ExportJob)
+class ExportJobAdmin(OrgScopedAdmin):
+    list_display = ["id", "action", "kind", "format", "status", "progress", "created_at"]
+    list_filter = ["status", "kind"]

@@ -133,3 +133,20 @@ class ActionBreakdown(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["action", "kind", "key", "value"], name="actionbreakdown_unique")]
+
+
+class ActionAlert(models.Model):
+    """An alert already emailed: admins hear once per action and metric (reporting.alerts)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="alerts")
+    metric = models.CharField(max_length=32)
+    rate = models.FloatField()
+    threshold = models.FloatField()
+    initial_messages = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["action", "metric"], name="actionalert_unique_metric")]
+
+
+from .exports.models import ExportJob  # noqa: E402,F401

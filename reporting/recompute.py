@@ -235,7 +235,7 @@ def diff_rows(have: dict, want: dict) -> list[str]:
 @transaction.atomic
 def recompute_stats(action: Action, *, rebuild_conversations: bool = True) -> list[str]:
     """Rebuild the action's aggregates from raw tables; returns the drift that was repaired."""
-    Action.objects.select_for_update().filter(pk=action.pk).first()
+    Action.objects.select_for_update(no_key=True).filter(pk=action.pk).first()
     locked = Conversation.objects.filter(action=action).order_by("id").select_for_update()
     list(locked.values_list("id", flat=True))
     if rebuild_conversations:

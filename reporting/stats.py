@@ -35,12 +35,17 @@ def stats_write(deltas: Deltas) -> None:
         by_table.setdefault(table, []).append((tuple(ident), counts))
     for table in sorted(by_table):
         model, key_cols = TABLES[table]
-        ordered = sorted(by_table[table], key=lambda r: tuple(str(x) for x in r[0]))
-        for start in range(0, len(ordered), UPSERT_CHUNK):
-            _upsert(model, key_cols, ordered[start : start + UPSERT_CHUNK])
+        upsert_counters(model, key_cols, sorted(by_table[table], key=lambda r: tuple(str(x) for x in r[0])))
 
 
-def _upsert(model: type[models.Model], key_cols: tuple[str, ...], rows: list[tuple[tuple, dict]]) -> None:
+def upsert_counters(model: type[models.Model], key_cols: tuple[str, ...], rows: list[tuple[tuple, dict]]) -> None:
+    """Add each row's counts to the row keyed by `key_cols` (created at zero when missing).
+    Pass rows sorted by key so concurrent writers lock them in the same order."""
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        _upsert_chunk(model, key_cols, rows[start : start + UPSERT_CHUNK])
+
+
+def _upsert_chunk(model: type[models.Model], key_cols: tuple[str, ...], rows: list[tuple[tuple, dict]]) -> None:
     names = sorted({name for _, counts in rows for name in counts})
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
