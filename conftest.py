@@ -9,6 +9,25 @@ from orgs.models import Membership
 from tests.factories import ActionFactory, OrganizationFactory, make_member
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """MD5 first: real hashing costs ~0.3 s a user and tests create hundreds of users. The
+    default hashers stay listed so passwords hashed elsewhere (seed_demo) still check."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def static_root():
+    """WhiteNoise warns on every request while STATIC_ROOT is missing (before collectstatic)."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory()

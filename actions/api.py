@@ -33,9 +33,10 @@ class ActionDetail(OrgScopedMixin, generics.RetrieveAPIView):
 
     @extend_schema(request=ActionStatusSerializer, responses=ActionSerializer)
     def patch(self, request, pk):
+        action = self.get_object()  # scope before body: another organization's id is a 404
         serializer = ActionStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        action = action_set_status(action=self.get_object(), status=serializer.validated_data["status"])
+        action = action_set_status(action=action, status=serializer.validated_data["status"])
         return Response(ActionSerializer(action).data)
 
 

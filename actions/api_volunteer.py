@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from orgs.api import IsOrgMember, OrgGenericView, OrgScopedMixin
 
-from .models import ActionRecipient, Conversation
+from .models import ActionRecipient, Conversation, Message
 from .serializers import (
     BatchSerializer,
     ConversationSerializer,
@@ -108,6 +108,7 @@ class MyConversations(VolunteerMixin, generics.ListAPIView):
 
 
 class ConversationMessages(VolunteerMixin, generics.ListCreateAPIView):
+    queryset = Message.objects.none()  # names the model for the schema; get_queryset scopes
     serializer_class = MessageSerializer
 
     @extend_schema(request=SendMessageSerializer, responses={201: MessageSerializer})

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from .crypto import EncryptedTextField
 from .models import Membership, Organization
 from .tenancy import is_org_admin, org_of
 
@@ -19,7 +20,8 @@ class OrgScopedAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        return qs.filter(**{self.org_lookup: org_of(request.user)})
+        org = org_of(request.user)
+        return qs.filter(**{self.org_lookup: org.pk}) if org else qs.none()
 
     def _allowed(self, request) -> bool:
         return request.user.is_superuser or is_org_admin(request.user)
@@ -42,7 +44,12 @@ class OrgScopedAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if self.editable:
             return super().get_readonly_fields(request, obj)
-        return [f.name for f in self.model._meta.concrete_fields]
+        return [f.name for f in self.model._meta.concrete_fields if not isinstance(f, EncryptedTextField)]
+
+    def get_exclude(self, request, obj=None):
+        """Secrets stored encrypted are never shown, not even to their own organization's admins."""
+        secrets = [f.name for f in self.model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        return [*(super().get_exclude(request, obj) or []), *secrets]
 
 
 @admin.register(Organization)

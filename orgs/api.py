@@ -2,6 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -49,6 +51,7 @@ class OrgGenericView(OrgScopedMixin, generics.GenericAPIView):
     pass
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OrgUserField(serializers.PrimaryKeyRelatedField):
     """A user id that must belong to the caller's organization (else 400)."""
 

@@ -42,6 +42,9 @@ def organization_upsert(
 ) -> Organization:
     """Create or update the organization named `name` and its admin (idempotent by name)."""
     org = Organization.objects.select_for_update().filter(name=name).first() or Organization(name=name)
+    if twilio_account_sid and Organization.objects.filter(twilio_account_sid=twilio_account_sid).exclude(pk=org.pk).exists():
+        # Webhooks find their organization by AccountSid, so two cannot share one.
+        raise Invalid({"twilio_account_sid": f"{twilio_account_sid} already belongs to another organization"})
     if twilio_account_sid is not None:
         org.twilio_account_sid = twilio_account_sid
     if twilio_auth_token is not None:

@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from actions.models import Action, ActionRecipient, Contact, Conversation
 from orgs.models import Membership, Organization
@@ -87,6 +88,7 @@ def send_action(action: Action, *users) -> None:
     action_send(action=action, user_ids=[u.id for u in users])
 
 
+@transaction.atomic  # also callable from transactional tests, which run in autocommit
 def add_conversation(action: Action, contact: Contact | None = None, user=None) -> Conversation:
     """A conversation created through the same path an upload takes (aggregates included)."""
     from reporting.contrib import ConvState, Deltas, conversation_contrib

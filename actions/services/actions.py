@@ -39,7 +39,7 @@ def action_send_to_users(*, action: Action, user_ids: Iterable[int], deltas: Del
     transaction; pass `deltas` to fold the counts into the caller's own write."""
     own = deltas is None
     deltas = deltas if deltas is not None else Deltas()
-    Action.objects.select_for_update().filter(pk=action.pk).first()  # serialises senders of one action
+    Action.objects.select_for_update(no_key=True).filter(pk=action.pk).first()  # serialises senders of one action
     wanted = set(user_ids)
     existing = set(ActionRecipient.objects.filter(action=action, user_id__in=wanted).values_list("user_id", flat=True))
     now = timezone.now()

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -10,13 +11,14 @@ from django.db import transaction
 from actions.errors import Invalid
 from actions.models import Action, Contact, Conversation, OptOut
 from actions.phones import PhoneError, normalize_phone
-from orgs.db import bulk_update_values
+from orgs.db import bulk_insert, bulk_update_values, in_batches
 from reporting.contrib import ConvState, Deltas, conversation_contrib
 from reporting.stats import stats_write
 
 from .actions import action_send_to_users
 
 KNOWN_COLUMNS = ("phone", "first_name", "last_name", "van_id", "pdi_id", "assigned_user_email")
+NEW_CONTACT_COLUMNS = ("phone", "first_name", "last_name", "van_id", "pdi_id", "attributes")
 CHUNK = 5000
 
 
@@ -107,8 +109,8 @@ def _parse(organization_id: int, data: bytes, result: UploadResult) -> list[Row]
     return rows
 
 
-def _in_chunks(values: list) -> list[list]:
-    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+def _in_chunks(values: list) -> list:
+    return in_batches(values, CHUNK)
 
 
 def _contacts_by_phone(organization_id: int, phones: list[str]) -> dict[str, Contact]:
@@ -116,6 +118,13 @@ def _contacts_by_phone(organization_id: int, phones: list[str]) -> dict[str, Con
     for part in _in_chunks(phones):
         for c in Contact.objects.filter(organization_id=organization_id, phone__in=part):
             found[c.phone] = c
+    return found
+
+
+def _contact_ids(organization_id: int, phones: list[str]) -> dict[str, int]:
+    found = {}
+    for part in _in_chunks(phones):
+        found.update(Contact.objects.filter(organization_id=organization_id, phone__in=part).values_list("phone", "id"))
     return found
 
 
@@ -138,7 +147,7 @@ def contacts_upload(*, action: Action, data: bytes) -> UploadResult:
     result = UploadResult()
     org_id = action.organization_id
     rows = _parse(org_id, data, result)
-    Action.objects.select_for_update().filter(pk=action.pk).first()  # one upload per action at a time
+    Action.objects.select_for_update(no_key=True).filter(pk=action.pk).first()  # one upload per action at a time
 
     unique: dict[str, Row] = {}
     for row in rows:
@@ -162,34 +171,29 @@ def contacts_upload(*, action: Action, data: bytes) -> UploadResult:
 
     changed = [contacts[p] for p in phones if p in contacts and _merge_contact(contacts[p], unique[p])]
     bulk_update_values(Contact, changed, ["first_name", "last_name", "van_id", "pdi_id", "attributes"])
-    new = [
-        Contact(
-            organization_id=org_id,
-            phone=p,
-            first_name=r.first_name,
-            last_name=r.last_name,
-            van_id=r.van_id,
-            pdi_id=r.pdi_id,
-            attributes=r.attributes,
-        )
-        for p in phones
-        if p not in contacts
-        for r in [unique[p]]
-    ]
-    Contact.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
-    contacts.update(_contacts_by_phone(org_id, [c.phone for c in new]))
+    new_rows = [unique[p] for p in phones if p not in contacts]
+    inserted = bulk_insert(
+        Contact,
+        constants={"organization_id": org_id},
+        columns={name: [getattr(r, name) for r in new_rows] for name in NEW_CONTACT_COLUMNS},
+        ignore_conflicts=True,  # a contact another upload is adding right now is reused
+        returning=("phone", "id"),
+    )
+    contact_ids = {p: c.id for p, c in contacts.items()} | dict(inserted)
+    contact_ids |= _contact_ids(org_id, [r.phone for r in new_rows if r.phone not in contact_ids])
 
-    conversations = [
-        Conversation(organization_id=org_id, action=action, contact_id=contacts[p].id, assigned_user_id=unique[p].user_id)
-        for p in phones
-    ]
-    Conversation.objects.bulk_create(conversations, batch_size=CHUNK)
-    result.created = len(conversations)
+    user_ids = [unique[p].user_id for p in phones]
+    bulk_insert(
+        Conversation,
+        constants={"organization_id": org_id, "action_id": action.id},
+        columns={"contact_id": [contact_ids[p] for p in phones], "assigned_user_id": user_ids},
+    )
+    result.created = len(phones)
 
     deltas = Deltas()
-    users = {c.assigned_user_id for c in conversations if c.assigned_user_id}
-    action_send_to_users(action=action, user_ids=users, deltas=deltas)
-    for conv in conversations:
-        conversation_contrib(ConvState.new(action.id, conv.assigned_user_id), deltas, +1)
+    action_send_to_users(action=action, user_ids={u for u in user_ids if u}, deltas=deltas)
+    for user_id, count in Counter(user_ids).items():
+        # New conversations all contribute alike: once per holder, times how many.
+        conversation_contrib(ConvState.new(action.id, user_id), deltas, count)
     stats_write(deltas)
     return result
