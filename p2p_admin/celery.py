@@ -17,7 +17,7 @@ def add_periodic_tasks(sender: Celery, **kwargs) -> None:
 
     from django.conf import settings
 
-    for label in ("actions", "reporting", "engagement", "datasync"):
+    for label in ("actions", "reporting", "reporting.exports", "engagement", "datasync"):
         try:
             module = import_module(f"{label}.tasks")
         except ModuleNotFoundError:

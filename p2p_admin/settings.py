@@ -55,6 +55,18 @@ PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 TWILIO_API_BASE_URL = env_url("TWILIO_API_BASE_URL", "https://api.twilio.com")
 VAN_API_BASE_URL = env_url("VAN_API_BASE_URL", "https://api.securevan.com/v4")
 PDI_API_BASE_URL = env_url("PDI_API_BASE_URL", "https://api.bluevote.com")
+# Twilio pipeline tuning (docs/twilio.md).
+TWILIO_UNKNOWN_GRACE_SECONDS = env_int("TWILIO_UNKNOWN_GRACE_SECONDS", 120)
+TWILIO_PENDING_STALE_SECONDS = env_int("TWILIO_PENDING_STALE_SECONDS", 600)
+TWILIO_SEND_MAX_AGE_SECONDS = env_int("TWILIO_SEND_MAX_AGE_SECONDS", 6 * 3600)
+TWILIO_APPLIER_KICK_SECONDS = env_int("TWILIO_APPLIER_KICK_SECONDS", 1)
+DATASYNC_HTTP_TIMEOUT = env_int("DATASYNC_HTTP_TIMEOUT", 15)
+# Push notifications to volunteers (docs/engagement.md): "database" (the volunteer app polls) or "fcm".
+ENGAGEMENT_PUSH_BACKEND = os.environ.get("ENGAGEMENT_PUSH_BACKEND", "") or "database"
+if ENGAGEMENT_PUSH_BACKEND not in ("database", "fcm"):
+    raise ImproperlyConfigured(f"ENGAGEMENT_PUSH_BACKEND must be database or fcm, not {ENGAGEMENT_PUSH_BACKEND!r}")
+FCM_SERVICE_ACCOUNT_FILE = os.environ.get("FCM_SERVICE_ACCOUNT_FILE", "")
+FCM_API_BASE_URL = env_url("FCM_API_BASE_URL", "https://fcm.googleapis.com")
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US").upper()
 if len(PHONE_DEFAULT_REGION) != 2 or not PHONE_DEFAULT_REGION.isalpha():
     raise ImproperlyConfigured(f"PHONE_DEFAULT_REGION must be a two-letter region, not {PHONE_DEFAULT_REGION!r}")
@@ -84,7 +96,7 @@ INSTALLED_APPS = [
     "actions",
     "reporting",
     "engagement",
-    "datasync",
+    "datasync.apps.DatasyncConfig",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +133,8 @@ try:
     DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+if not DATABASES["default"].get("NAME"):
+    raise ImproperlyConfigured("DATABASE_URL names no database")
 DB_ENGINE = DATABASES["default"]["ENGINE"]
 IS_POSTGRES = DB_ENGINE.endswith("postgresql")
 if IS_POSTGRES:
@@ -133,6 +147,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "") or CELERY_BROKER_URL
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, not {REDIS_URL!r}")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
@@ -184,6 +200,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "P2P Admin <noreply@localhost>")
+RESULTS_ALERT_OPT_OUT_RATE = os.environ.get("RESULTS_ALERT_OPT_OUT_RATE", "") or "0.03"  # checked by reporting.checks
+RESULTS_ALERT_FILTERING_RATE = os.environ.get("RESULTS_ALERT_FILTERING_RATE", "") or "0.05"
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing/bad token a 401, not a 403.
@@ -207,6 +225,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "actions.models.Action.Status",
+        "MessageKindEnum": "actions.models.Message.Kind",
+        "JobStatusEnum": "reporting.exports.models.ExportJob.Status",  # BulkJob.Status is the same set
+        "CrmConnectionKindEnum": "datasync.models.CrmConnection.Kind",
+        "SyncItemStatusEnum": "datasync.models.SyncItem.Status",
+        "BulkJobKindEnum": "engagement.models.BulkJob.Kind",
+    },
 }
 
 LOGGING = {
