@@ -1,12 +1,20 @@
 """Personas every test can ask for: an admin and a volunteer of one organization, and an
 outsider (admin of another organization)."""
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from orgs.models import Membership
 from tests.factories import ActionFactory, OrganizationFactory, make_member
+
+# CI runs the property tests on a fixed seed so a red run can be replayed; developers explore.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True, scope="session")

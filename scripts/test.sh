@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/p2p}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
+export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 # Tests run tasks eagerly unless a test starts its own worker; an inherited broker would
 # send them to whatever worker happens to listen there.
 unset CELERY_BROKER_URL
