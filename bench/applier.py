@@ -17,6 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2p_admin.settings")
+# Measured as deployed: DEBUG off (no per-query bookkeeping).
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "bench-only-field-key")
 
 import django
 

@@ -13,7 +13,7 @@ from django.db import connection
 
 from actions.models import Message
 from orgs.db import is_postgres
-from reporting.contrib import MsgState, message_contrib
+from reporting.contrib import MsgState, message_status_change
 from reporting.ledger import Ledger
 
 from . import sql
@@ -29,12 +29,10 @@ TABLE = Message._meta.db_table
 COLUMNS = "id, conversation_id, action_id, sent_by_id, direction, kind, status, error_code, twilio_sid, created_at, response_script, reply_to_script, answer_seconds"
 
 
-def _state(row: tuple, status: str | None = None, error_code: int | None = None) -> MsgState:
-    """MsgState.of for a row read as a tuple, optionally with a new status and error code."""
-    _, _, action, sender, direction, kind, old_status, old_code, sid, created, script, reply_to, answer = row
-    if status is not None:
-        old_status, old_code = status, error_code
-    return MsgState(action, sender, direction, kind, old_status, old_code, bool(sid), created, script, reply_to, answer)
+def _state(row: tuple) -> MsgState:
+    """MsgState.of for a row read as a tuple."""
+    _, _, action, sender, direction, kind, status, code, sid, created, script, reply_to, answer = row
+    return MsgState(action, sender, direction, kind, status, code, bool(sid), created, script, reply_to, answer)
 
 
 def _touches_conversation(old: str, new: str) -> bool:
@@ -87,8 +85,7 @@ class StatusEvents:
             if RANK[event.status] <= RANK[row[6]]:
                 continue
             code = error_code_of(event.payload)
-            message_contrib(_state(row), ledger.deltas, -1)
-            message_contrib(_state(row, event.status, code), ledger.deltas, +1)
+            message_status_change(_state(row), event.status, code, ledger.deltas)
             updates.append((row[0], event.status, code, (event.payload.get("ErrorMessage") or "")[:1000]))
             if row[1] is not None and _touches_conversation(row[6], event.status):
                 flipped.append(row[1])
