@@ -1,10 +1,10 @@
 """`seed_demo`: a realistic demo organization with history at scale S, M or L.
 
 Re-running replaces the demo organization's data. Rows are written set-based (COPY on
-PostgreSQL), then the aggregates are built by recompute_stats, one action at a time.
-
-Scale S will switch to the Twilio simulator (actions.twilio.simulator.simulate_history)
-once it exists, to drive the real pipeline end to end; `HISTORY_SOURCES` is the switch."""
+PostgreSQL), then the aggregates are built by recompute_stats, one action at a time. At scale
+S one more action is made through the real pipeline and the Twilio simulator
+(reporting.seed.simulated), its aggregates kept incrementally like in production and checked
+against a recount."""
 
 import itertools
 import multiprocessing
@@ -29,6 +29,7 @@ from reporting.recompute import recompute_stats
 from . import plan
 from .history import History, Work
 from .purge import organization_purge
+from .simulated import simulated_action
 from .tables import Pump
 
 
@@ -187,9 +188,6 @@ def set_based_history(
     return dict(rows)
 
 
-HISTORY_SOURCES: dict[str, Callable[..., dict]] = {"S": set_based_history, "M": set_based_history, "L": set_based_history}
-
-
 def seed_demo(*, scale: str, contacts: int | None = None, log: Callable[[str], None] = lambda line: None) -> Summary:
     clock = time.monotonic()
     now = timezone.now().replace(microsecond=0)
@@ -201,11 +199,21 @@ def seed_demo(*, scale: str, contacts: int | None = None, log: Callable[[str], N
         summary = Summary(organization=org, actions=[w.action for w in works], volunteers=len(volunteers))
         summary.seconds["setup"] = time.monotonic() - clock
         log(f"writing the history of {count:,} contacts…")
-        summary.rows = HISTORY_SOURCES[scale](org=org, works=works, volunteers=volunteers, contacts=count, now=now, fast=fast)
+        summary.rows = set_based_history(org=org, works=works, volunteers=volunteers, contacts=count, now=now, fast=fast)
         summary.seconds["history"] = time.monotonic() - clock - summary.seconds["setup"]
     for work in works:
         log(f"recompute_stats: {work.action.name}")
         # The history wrote each conversation's derived columns: only the aggregates are built here.
         recompute_stats(work.action, rebuild_conversations=False)
     summary.seconds["recompute"] = time.monotonic() - clock - summary.seconds["setup"] - summary.seconds["history"]
+    if scale in plan.SIMULATED_CONTACTS and not contacts:
+        started = time.monotonic()
+        log(f"texting {plan.SIMULATED_CONTACTS[scale]} contacts through the Twilio simulator…")
+        action, done = simulated_action(organization=org, volunteers=volunteers, contacts=plan.SIMULATED_CONTACTS[scale], seed=SEED)
+        drift = recompute_stats(action)
+        if drift:
+            raise RuntimeError(f"the simulated action's incremental figures drifted: {drift[:3]}")
+        summary.actions.append(action)
+        summary.rows["simulated"] = done["initials"] + done["follow_ups"]
+        summary.seconds["simulated"] = time.monotonic() - started
     return summary

@@ -36,6 +36,12 @@ ACTIONS = (
     ActionPlan("Runoff Volunteer Recruitment", "draft", share=0.05, sent=0.0, days_ago=0, days=0),
 )
 
+# Scale S also runs one action through the real pipeline (upload, sends through the Twilio
+# simulator, signed callbacks and replies, the applier): reporting.seed.simulated.
+SIMULATED_ACTION = "Polling Place Reminders"
+SIMULATED_CONTACTS = {"S": 250}
+SIMULATED_VOLUNTEERS = 5
+
 TAGS = ["supporter", "undecided", "opposed", "wrong number", "needs ride", "volunteer prospect"]
 TAG_WEIGHTS = [40, 25, 12, 8, 8, 7]
 CUSTOM_FIELDS = [
