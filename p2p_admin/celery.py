@@ -6,9 +6,12 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2p_admin.settings")
 
+from . import requestid  # noqa: F401  (connects the request-id task signals in workers too)
+
 app = Celery("p2p_admin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["p2p_admin"], related_name="health")
 
 
 @app.on_after_finalize.connect
@@ -24,4 +27,11 @@ def add_periodic_tasks(sender: Celery, **kwargs) -> None:
             continue
         for name, entry in getattr(module, "BEAT", {}).items():
             sender.conf.beat_schedule[name] = entry
+    from p2p_admin.health import HEARTBEAT_EVERY
+
+    sender.conf.beat_schedule["worker-heartbeat"] = {
+        "task": "p2p_admin.health.worker_heartbeat",
+        "schedule": HEARTBEAT_EVERY,
+        "options": {"expires": HEARTBEAT_EVERY},
+    }
     sender.conf.beat_schedule.update(settings.CELERY_BEAT_SCHEDULE)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from orgs import views as org_views
+from p2p_admin.health import healthz
 
 
 def app_urls(module: str) -> list:
@@ -30,6 +31,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", org_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
