@@ -2,27 +2,12 @@
 Debian's Chromium against the live server)."""
 
 import io
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from actions.models import Action
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
+from tests.browser import ARTIFACTS, chromium_page
 
 
 @pytest.fixture
@@ -35,15 +20,8 @@ def demo_action_names(live_server) -> list[str]:
 
 @pytest.fixture
 def browser_page(demo_action_names):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            yield page
-        finally:
-            browser.close()
+    with chromium_page(height=900) as page:
+        yield page
 
 
 @pytest.mark.browser
@@ -61,7 +39,6 @@ def test_the_demo_admin_logs_in_and_sees_the_actions_list(live_server, demo_acti
     assert rows.count() == len(names) > 0
     assert rows.first.locator("td").first.inner_text() == names[0]
     assert "admin@demo.p2p.example" in page.locator("header").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "actions_list.png"), full_page=True)
 
     page.click("text=Log out")

@@ -1,44 +1,21 @@
 """In a real Chromium: the DataSync Summary on the results page, retrying a failed item, and
 mapping a tag on the mapping screen. Screenshots go to artifacts/."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from datasync.models import SyncItem, SyncMapping
+from tests.browser import ARTIFACTS, chromium_page, log_in
 from tests.factories import PASSWORD
 
 from .helpers import VAN_SUPPORTER_CODE, assert_consistent, file_report, map_source
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
-
 
 @pytest.fixture
 def page(live_server, admin_user):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", admin_user.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+    with chromium_page() as page:
+        log_in(page, live_server.url, admin_user.username, PASSWORD)
         yield page
-        browser.close()
 
 
 @pytest.mark.browser

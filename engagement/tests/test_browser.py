@@ -2,48 +2,26 @@
 count, send an inbox message to the matches, and re-assign a row's needs-attention contacts
 through the three-dot menu. Screenshots go to artifacts/."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from actions.models import Conversation
 from actions.services.actions import action_send, recipient_record
 from engagement.models import InboxMessage
 from orgs.models import Membership
 from reporting.recompute import recompute_stats
+from tests.browser import ARTIFACTS, chromium_page, log_in
 from tests.factories import PASSWORD, make_member
 
 from .helpers import conversations, reply, send
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
 
 
 @pytest.fixture
 def page_as_admin(live_server, org):
     admin = make_member(org, Membership.Role.ADMIN)
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop here
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", admin.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+    with chromium_page(width=1400) as page:
+        log_in(page, live_server.url, admin.email, PASSWORD)
         yield page
-        browser.close()
 
 
 @pytest.mark.browser

@@ -2,46 +2,25 @@
 aggregates, and a live action's figures refresh in place. Screenshots go to artifacts/."""
 
 import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from actions.models import Action
 from reporting.breakdowns import action_reports
 from reporting.models import ActionStats
 from reporting.seed import plan
 from reporting.selectors import action_results
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
+from tests.browser import ARTIFACTS, chromium_page, log_in
 
 
 @pytest.fixture
 def seeded_page(live_server):
     call_command("seed_demo", "--scale", "S", "--contacts", "1500", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", plan.ADMIN_EMAIL)
-        page.fill("input[name=password]", plan.ADMIN_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+    with chromium_page(height=1100) as page:
+        log_in(page, live_server.url, plan.ADMIN_EMAIL, plan.ADMIN_PASSWORD)
         yield page
-        browser.close()
 
 
 @pytest.mark.browser

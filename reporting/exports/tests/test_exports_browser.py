@@ -1,48 +1,26 @@
 """In a real Chromium: the export list at the bottom of the results page downloads a CSV at
 once and an XLSX through a background job with its progress bar. Screenshot in artifacts/."""
 
-import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from actions.services.actions import action_send
 from actions.services.contacts import contacts_upload
 from reporting.exports.models import ExportJob
+from tests.browser import ARTIFACTS, chromium_page, log_in
 from tests.factories import PASSWORD
 
 from . import expected
 from .conftest import TRICKY_CONTACTS, csv_bytes, csv_table, xlsx_sheets
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
-
 
 @pytest.fixture
 def page(live_server, admin_user):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", admin_user.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+    with chromium_page(downloads=True) as page:
+        log_in(page, live_server.url, admin_user.username, PASSWORD)
         yield page
-        browser.close()
 
 
 @pytest.mark.browser
