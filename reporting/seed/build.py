@@ -209,7 +209,9 @@ def seed_demo(*, scale: str, contacts: int | None = None, log: Callable[[str], N
     if scale in plan.SIMULATED_CONTACTS and not contacts:
         started = time.monotonic()
         log(f"texting {plan.SIMULATED_CONTACTS[scale]} contacts through the Twilio simulator…")
-        action, done = simulated_action(organization=org, volunteers=volunteers, contacts=plan.SIMULATED_CONTACTS[scale], seed=SEED)
+        action, done = simulated_action(
+            organization=org, volunteers=volunteers, contacts=plan.SIMULATED_CONTACTS[scale], seed=SEED
+        )
         drift = recompute_stats(action)
         if drift:
             raise RuntimeError(f"the simulated action's incremental figures drifted: {drift[:3]}")
