@@ -19,4 +19,5 @@ RUN DEBUG=true python manage.py collectstatic --noinput --verbosity 0 \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "p2p_admin.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "60", "--access-logfile", "-"]
+# No gunicorn access log: the app logs one line per request itself, with its request id.
+CMD ["gunicorn", "p2p_admin.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "60"]
