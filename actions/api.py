@@ -36,7 +36,7 @@ class ActionDetail(OrgScopedMixin, generics.RetrieveAPIView):
         action = self.get_object()  # scope before body: another organization's id is a 404
         serializer = ActionStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        action = action_set_status(action=action, status=serializer.validated_data["status"])
+        action = action_set_status(action=action, status=serializer.validated_data["status"], actor=request.user)
         return Response(ActionSerializer(action).data)
 
 
@@ -53,7 +53,7 @@ class ContactUpload(OrgGenericView):
             return Response(
                 {"file": [f"The file is {upload.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES} bytes."]}, status=413
             )
-        result = contacts_upload(action=action, data=upload.read())
+        result = contacts_upload(action=action, data=upload.read(), actor=request.user)
         return Response(result.as_dict(), status=status.HTTP_200_OK)
 
 
@@ -65,5 +65,5 @@ class ActionSend(OrgGenericView):
         serializer = SendSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         users = serializer.validated_data["user_ids"]
-        created = action_send(action=action, user_ids=[u.id for u in users])
+        created = action_send(action=action, user_ids=[u.id for u in users], actor=request.user)
         return Response({"sent_to": len(users), "new_recipients": created, "status": action.status})

@@ -2,8 +2,8 @@
 and a conversation the caller does not hold both answer 404."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 
 from orgs.api import IsOrgMember, OrgGenericView, OrgScopedMixin
@@ -74,6 +74,11 @@ class MyActionEvent(VolunteerMixin, generics.GenericAPIView):
 class MyBatch(VolunteerMixin, generics.GenericAPIView):
     serializer_class = BatchSerializer
 
+    @extend_schema(
+        responses=inline_serializer(
+            "ClaimedBatch", {"claimed": serializers.IntegerField(), "conversations": ConversationSerializer(many=True)}
+        )
+    )
     def post(self, request, pk):
         recipient = self.my_recipient(pk)
         serializer = BatchSerializer(data=request.data)

@@ -3,10 +3,13 @@
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_http_methods
 
+from p2p_admin.ratelimit import rate_limited
+
 from .links import link_click_record
 
 
 @require_http_methods(["GET", "HEAD"])
+@rate_limited("link")
 def link_redirect(request: HttpRequest, code: str) -> HttpResponse:
     link = link_click_record(code=code, user_agent=request.headers.get("User-Agent", ""), method=request.method)
     if link is None:

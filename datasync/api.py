@@ -28,7 +28,7 @@ class ConnectionListCreate(OrgScopedMixin, generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        connection = connection_create(organization=self.org, **serializer.validated_data)
+        connection = connection_create(organization=self.org, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(connection).data, status=status.HTTP_201_CREATED)
 
 
@@ -40,7 +40,7 @@ class ConnectionDetail(OrgScopedMixin, generics.RetrieveAPIView):
 class ConnectionTest(OrgGenericView):
     @extend_schema(request=None, responses=TestResult)
     def post(self, request, pk):
-        ok, error = connection_test(connection=self.get_scoped(CrmConnection, pk))
+        ok, error = connection_test(connection=self.get_scoped(CrmConnection, pk), actor=request.user)
         return Response({"ok": ok, "error": error})
 
 
@@ -72,7 +72,9 @@ class ActionMappings(OrgScopedMixin, generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        mapping, created = mapping_set(action=action, connection=data["connection"], source=data["source"], target=data["target"])
+        mapping, created = mapping_set(
+            action=action, connection=data["connection"], source=data["source"], target=data["target"], actor=request.user
+        )
         return Response(self.get_serializer(mapping).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -83,7 +85,7 @@ class ActionMappingDetail(OrgGenericView):
         mapping = SyncMapping.objects.for_org(self.org).filter(action=action, pk=mapping_id).first()
         if mapping is None:
             raise Http404("No mapping matches the given query.")
-        mapping_delete(mapping=mapping)
+        mapping_delete(mapping=mapping, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -114,4 +116,5 @@ class ActionRetry(OrgGenericView):
         action = self.get_scoped(Action, pk)
         serializer = RetrySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response({"retried": items_retry(action=action, item_ids=serializer.validated_data.get("items"))})
+        retried = items_retry(action=action, item_ids=serializer.validated_data.get("items"), actor=request.user)
+        return Response({"retried": retried})

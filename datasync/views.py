@@ -64,7 +64,7 @@ class MappingPage(AdminPage):
                 mapping = SyncMapping.objects.get_for_org(org_of(request.user), request.POST.get("mapping"))
                 if mapping.action_id != action.id:
                     raise Http404("No mapping matches the given query.")
-                mapping_delete(mapping=mapping)
+                mapping_delete(mapping=mapping, actor=request.user)
                 messages.success(request, f"{mapping.source} is no longer mapped.")
             elif op == "map" and connection is not None:
                 self._map(action, connection, request.POST.get("source"), request.POST.get("target"))
@@ -80,14 +80,14 @@ class MappingPage(AdminPage):
         if not raw_target:
             mapping = SyncMapping.objects.filter(action=action, connection=connection, source=source).first()
             if mapping is not None:
-                mapping_delete(mapping=mapping)
+                mapping_delete(mapping=mapping, actor=self.request.user)
                 messages.success(self.request, f"{source} is no longer mapped.")
             return
         try:
             target = json.loads(raw_target)
         except ValueError:
             target = None
-        mapping, _ = mapping_set(action=action, connection=connection, source=source, target=target)
+        mapping, _ = mapping_set(action=action, connection=connection, source=source, target=target, actor=self.request.user)
         messages.success(self.request, f"{mapping.source} → {mapping.label}")
 
 
@@ -100,7 +100,7 @@ class RetryFailed(AdminPage):
         action = self.scoped_action()
         item = request.POST.get("item")
         try:
-            retried = items_retry(action=action, item_ids=[int(item)] if item else None)
+            retried = items_retry(action=action, item_ids=[int(item)] if item else None, actor=request.user)
             messages.success(request, f"{retried} failed item{'s' if retried != 1 else ''} queued again.")
         except (Invalid, ValueError):
             messages.error(request, "That item is not a failed item of this action.")

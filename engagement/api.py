@@ -11,7 +11,7 @@ from orgs.api import OrgGenericView, OrgScopedMixin
 
 from .filters import FILTER_NAMES
 from .models import AuditEvent, BulkJob, Reassignment
-from .selectors import ConversationFilter, engagement_rows, reassignment_preview, user_names
+from .selectors import AuditFilterSet, ConversationFilter, engagement_rows, reassignment_preview, user_names
 from .selectors.table import ORDERING
 from .serializers import (
     AuditEventSerializer,
@@ -154,5 +154,5 @@ class BulkJobDetail(ActionScopedView):
 class AuditList(OrgScopedMixin, generics.ListAPIView):
     queryset = AuditEvent.objects.select_related("actor").order_by("-created_at", "-id")
     serializer_class = AuditEventSerializer
-    filterset_fields = ["action", "verb", "actor"]
+    filterset_class = AuditFilterSet
     ordering_fields = ["created_at", "verb"]

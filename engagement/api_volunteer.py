@@ -49,6 +49,7 @@ class MyNotifications(MemberMixin, generics.ListAPIView):
 class MyDevices(MemberMixin, generics.GenericAPIView):
     serializer_class = DeviceSerializer
 
+    @extend_schema(responses={200: DeviceSerializer, 201: DeviceSerializer})
     def post(self, request):
         serializer = DeviceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -15,12 +15,26 @@ class AuditEvent(TenantModel):
     point at the record holding the details (a BulkJob, a Reassignment)."""
 
     class Verb(models.TextChoices):
-        REASSIGN = "reassign"
-        REASSIGN_UNDO = "reassign_undo"
-        BULK_PUSH = "bulk_push"
-        BULK_EMAIL = "bulk_email"
-        BULK_INBOX = "bulk_inbox"
-        BULK_SEND_ACTION = "bulk_send_action"
+        REASSIGN = "reassign", "Contacts re-assigned"
+        REASSIGN_UNDO = "reassign_undo", "Re-assignment undone"
+        BULK_PUSH = "bulk_push", "Push notification sent"
+        BULK_EMAIL = "bulk_email", "Email sent"
+        BULK_INBOX = "bulk_inbox", "Inbox message sent"
+        BULK_SEND_ACTION = "bulk_send_action", "Action sent to matching users"
+        ACTION_CREATE = "action_create", "Action created"
+        ACTION_STATUS = "action_status", "Action status changed"
+        CONTACTS_UPLOAD = "contacts_upload", "Contacts uploaded"
+        ACTION_SEND = "action_send", "Action sent to users"
+        VOLUNTEER_CREATE = "volunteer_create", "Volunteer added"
+        EXPORT_START = "export_start", "Export started"
+        EXPORT_DOWNLOAD = "export_download", "Export downloaded"
+        CRM_CONNECTION_CREATE = "crm_connection_create", "CRM connection added"
+        CRM_CONNECTION_TEST = "crm_connection_test", "CRM connection tested"
+        MAPPING_SET = "mapping_set", "DataSync mapping set"
+        MAPPING_DELETE = "mapping_delete", "DataSync mapping removed"
+        DATASYNC_RETRY = "datasync_retry", "Failed syncs retried"
+        ORGANIZATION_CHANGE = "organization_change", "Organization settings changed"
+        LOGIN_LOCKOUT = "login_lockout", "Login locked out"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     verb = models.CharField(max_length=32, choices=Verb.choices)

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from engagement.models import AuditEvent
+from engagement.services.audit import audit_record
+
 from .crypto import EncryptedTextField
 from .models import Membership, Organization
 from .tenancy import is_org_admin, org_of
@@ -58,6 +61,13 @@ class OrganizationAdmin(OrgScopedAdmin):
     editable = True
     list_display = ["name", "slug", "twilio_account_sid", "messaging_service_sid", "created_at"]
     fields = ["name", "twilio_account_sid", "messaging_service_sid"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        audit_record(
+            organization_id=obj.pk, actor=request.user, verb=AuditEvent.Verb.ORGANIZATION_CHANGE, subject=obj, summary=changes
+        )
 
 
 @admin.register(Membership)

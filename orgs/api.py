@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .openapi import ApiMetadata, ApiSchema
 from .tenancy import is_org_admin, membership_of, org_of
 
 
@@ -32,6 +33,8 @@ class OrgScopedMixin:
     """
 
     permission_classes = [permissions.IsAuthenticated, IsOrgAdmin]
+    schema = ApiSchema()
+    metadata_class = ApiMetadata
     org_lookup = "organization"  # the path from `queryset`'s model to its Organization
 
     @property

@@ -1,13 +1,17 @@
 from django.contrib.auth import get_user_model
-from rest_framework import generics, serializers, status
+from django.contrib.auth.signals import user_logged_in
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from p2p_admin.security import lockout_response
+
 from .api import OrgScopedMixin
 from .models import Membership
+from .openapi import ApiSchema
 from .services import member_create
 
 
@@ -17,11 +21,19 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     serializer_class = AuthTokenSerializer
+    schema = ApiSchema()
 
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        if not serializer.is_valid():
+            # django-axes marks the request it refused; the answer says so (429) instead of "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise exceptions.ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        # A token exchange is a login: last_login moves and django-axes forgets the failures it counted.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
@@ -51,6 +63,7 @@ class VolunteerListCreate(OrgScopedMixin, generics.ListCreateAPIView):
             first_name=data.get("first_name", ""),
             last_name=data.get("last_name", ""),
             role=Membership.Role.VOLUNTEER,
+            actor=self.request.user,
         )
 
     def create(self, request, *args, **kwargs):

@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
 from actions.errors import Invalid
+from engagement.models import AuditEvent
+from engagement.services.audit import audit_record_by
 
 from .models import Membership, Organization
 
@@ -20,13 +22,17 @@ def member_create(
     first_name: str = "",
     last_name: str = "",
     role: str = Membership.Role.VOLUNTEER,
+    actor: AbstractUser | None = None,
 ) -> AbstractUser:
+    """A user of the organization; one an admin adds (`actor`) is audited."""
     email = normalize_email(email)
     User = get_user_model()
     if User.objects.filter(username=email).exists():
         raise Invalid({"email": f"a user with email {email} already exists"})
     user = User.objects.create_user(username=email, email=email, password=password, first_name=first_name, last_name=last_name)
     Membership.objects.create(user=user, organization=organization, role=role)
+    summary = {"email": email, "role": role}
+    audit_record_by(actor, organization_id=organization.id, verb=AuditEvent.Verb.VOLUNTEER_CREATE, subject=user, summary=summary)
     return user
 
 

@@ -4,6 +4,7 @@ A bad value raises ImproperlyConfigured at import time rather than half-working.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written `<requests>/<period>`, the period `s`, `m`, `h` or a number of seconds."""
+    raw = os.environ.get(name, "") or default
+    count, _, period = raw.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600}.get(period.strip().lower()) or (int(period) if period.strip().isdigit() else 0)
+    if not count.strip().isdigit() or int(count) < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name} must be a rate like 120/m (requests per s, m, h or seconds), not {raw!r}")
+    return int(count), seconds
+
+
 def env_url(name: str, default: str) -> str:
     value = os.environ.get(name, "") or default
     if not value.startswith(("http://", "https://")):
@@ -61,6 +72,7 @@ TWILIO_PENDING_STALE_SECONDS = env_int("TWILIO_PENDING_STALE_SECONDS", 600)
 TWILIO_SEND_MAX_AGE_SECONDS = env_int("TWILIO_SEND_MAX_AGE_SECONDS", 6 * 3600)
 TWILIO_APPLIER_KICK_SECONDS = env_int("TWILIO_APPLIER_KICK_SECONDS", 1)
 DATASYNC_HTTP_TIMEOUT = env_int("DATASYNC_HTTP_TIMEOUT", 15)
+HEALTH_EVENT_LAG_LIMIT_SECONDS = env_int("HEALTH_EVENT_LAG_LIMIT_SECONDS", 300)  # /healthz: 503 past this queue lag
 # Push notifications to volunteers (docs/engagement.md): "database" (the volunteer app polls) or "fcm".
 ENGAGEMENT_PUSH_BACKEND = os.environ.get("ENGAGEMENT_PUSH_BACKEND", "") or "database"
 if ENGAGEMENT_PUSH_BACKEND not in ("database", "fcm"):
@@ -92,6 +104,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "p2p_admin.apps.SecurityConfig",
     "orgs.apps.OrgsConfig",
     "actions",
     "reporting",
@@ -102,6 +117,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "p2p_admin.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "p2p_admin.middleware.ContentSecurityPolicyMiddleware",
+    "p2p_admin.middleware.ErrorBodyMiddleware",
+    "p2p_admin.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +127,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "p2p_admin.urls"
@@ -167,6 +186,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+AUTHENTICATION_BACKENDS = [
+    "p2p_admin.security.LockoutBackend",  # first: a locked-out client never reaches the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -189,7 +212,9 @@ MEDIA_URL = "/media/"
 
 # Uploads: a contact list of 1M rows is ~60 MB; past this the API answers 413.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Any other request body (JSON, forms) past this answers 413; more form fields than this 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "") or (
@@ -216,6 +241,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend", "rest_framework.filters.OrderingFilter"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "orgs.api.exception_handler",
+    # Per user, and per address for anonymous callers (the token exchange): p2p_admin.ratelimit.
+    "DEFAULT_THROTTLE_CLASSES": ["p2p_admin.ratelimit.UserRateLimit", "p2p_admin.ratelimit.AnonRateLimit"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "P2P Admin API",
@@ -255,10 +282,21 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "celery": {"level": "WARNING"}},
+    # The worker's "ready." line stays: scripts and tests wait for it before sending work.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "celery": {"level": "WARNING"}, "celery.apps.worker": {"level": "INFO"}},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING above, request ids included
 
+# --- Security (docs/security.md) -------------------------------------------------------------
+# Headers on every response; behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"  # static/js/app.js reads the CSRF cookie, so it is not HttpOnly
+CSRF_FAILURE_VIEW = "p2p_admin.errors.csrf_failure"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -268,3 +306,52 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# How many proxies in front of the app append to X-Forwarded-For: the client's address is the
+# one that many entries from the right. 0: REMOTE_ADDR is the client (no proxy, or a proxy
+# that rewrites REMOTE_ADDR). Rate limits and login lockouts key on this address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Scripts only from our own origin, no inline script or handler. Our pages carry no inline
+# style either; p2p_admin.middleware relaxes styles and images for the Django admin and the API
+# docs (their vendored templates and Swagger UI set inline styles and data: icons), never scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CSP_RELAXED_STYLE_PREFIXES = ("/admin/", "/api/v1/docs/", "/api/v1/redoc/")
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused for LOGIN_LOCKOUT_MINUTES (counted again from each new try);
+# a successful login resets the count. `manage.py axes_reset_username EMAIL` unlocks early.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "p2p_admin.security.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "p2p_admin.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "p2p_admin.security.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # failures and lockouts; not a line per successful login
+
+# Abuse limits (p2p_admin.ratelimit): fixed windows counted in Redis, failing open when Redis
+# is down. A correctly signed Twilio request is never counted nor refused: the webhooks count
+# only the requests they refuse (bad signature, unknown account).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS = {
+    "api_user": env_rate("RATE_LIMIT_API_USER", "1200/m"),
+    "api_anon": env_rate("RATE_LIMIT_API_ANON", "120/m"),
+    "login": env_rate("RATE_LIMIT_LOGIN", "60/m"),
+    "link": env_rate("RATE_LIMIT_LINK", "300/m"),
+    "webhook_refused": env_rate("RATE_LIMIT_WEBHOOK_REFUSED", "120/m"),
+    "webhook_refused_account": env_rate("RATE_LIMIT_WEBHOOK_REFUSED_ACCOUNT", "600/m"),
+}

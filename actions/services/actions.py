@@ -7,6 +7,8 @@ from django.utils import timezone
 from actions import definitions
 from actions.errors import Conflict
 from actions.models import Action, ActionRecipient
+from engagement.models import AuditEvent
+from engagement.services.audit import audit_record_by
 from orgs.models import Organization
 from reporting.contrib import Deltas, recipient_contrib
 from reporting.stats import stats_write
@@ -23,7 +25,7 @@ def action_create(
     custom_fields: list | None = None,
     response_scripts: list | None = None,
 ) -> Action:
-    return Action.objects.create(
+    action = Action.objects.create(
         organization=organization,
         created_by=created_by,
         name=name,
@@ -32,6 +34,9 @@ def action_create(
         custom_fields=definitions.clean_custom_fields(custom_fields or []),
         response_scripts=definitions.clean_response_scripts(response_scripts or []),
     )
+    verb = AuditEvent.Verb.ACTION_CREATE
+    audit_record_by(created_by, organization_id=organization.id, verb=verb, action=action, summary={"name": name})
+    return action
 
 
 def action_send_to_users(*, action: Action, user_ids: Iterable[int], deltas: Deltas | None = None) -> int:
@@ -56,21 +61,30 @@ def action_send_to_users(*, action: Action, user_ids: Iterable[int], deltas: Del
 
 
 @transaction.atomic
-def action_send(*, action: Action, user_ids: Iterable[int]) -> int:
-    """Send the action to users; a draft goes live."""
+def action_send(*, action: Action, user_ids: Iterable[int], actor: AbstractUser | None = None) -> int:
+    """Send the action to users; a draft goes live. An admin's send (`actor`) is audited."""
+    user_ids = sorted(set(user_ids))
     created = action_send_to_users(action=action, user_ids=user_ids)
     if action.status == Action.Status.DRAFT:
         action.status = Action.Status.LIVE
         action.save(update_fields=["status"])
+    summary = {"user_ids": user_ids, "new_recipients": created}
+    audit_record_by(
+        actor, organization_id=action.organization_id, verb=AuditEvent.Verb.ACTION_SEND, action=action, summary=summary
+    )
     return created
 
 
 @transaction.atomic
-def action_set_status(*, action: Action, status: str) -> Action:
+def action_set_status(*, action: Action, status: str, actor: AbstractUser | None = None) -> Action:
     if status not in Action.Status.values:
         raise Conflict(f"unknown status {status!r}")
-    action.status = status
+    before, action.status = action.status, status
     action.save(update_fields=["status"])
+    summary = {"from": before, "to": status}
+    audit_record_by(
+        actor, organization_id=action.organization_id, verb=AuditEvent.Verb.ACTION_STATUS, action=action, summary=summary
+    )
     return action
 
 

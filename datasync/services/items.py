@@ -3,12 +3,15 @@ caller saw), so a duplicate task or a second click changes nothing and counts no
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from actions.errors import Invalid
 from actions.models import Action
+from engagement.models import AuditEvent
+from engagement.services.audit import audit_record_by
 
 from ..counters import SyncCounts
 from ..models import SyncItem
@@ -41,7 +44,7 @@ def items_transition(*, where: Q, status: str, fields: dict | None = None) -> li
     return rows
 
 
-def items_retry(*, action: Action, item_ids: list[int] | None = None) -> int:
+def items_retry(*, action: Action, item_ids: list[int] | None = None, actor: AbstractUser | None = None) -> int:
     """Failed items of the action go back to the queue with fresh attempts (the admin's "retry")."""
     where = Q(action=action, status=Status.FAILED)
     if item_ids is not None:
@@ -53,6 +56,9 @@ def items_retry(*, action: Action, item_ids: list[int] | None = None) -> int:
     with transaction.atomic():
         rows = items_transition(where=where, status=Status.PENDING, fields={"attempts": 0, "not_before": timezone.now()})
         send_after_commit(r["connection_id"] for r in rows)
+        summary = {"asked": "all failed" if item_ids is None else item_ids, "retried": len(rows)}
+        verb = AuditEvent.Verb.DATASYNC_RETRY
+        audit_record_by(actor, organization_id=action.organization_id, verb=verb, action=action, summary=summary)
     return len(rows)
 
 

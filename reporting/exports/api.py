@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from actions.models import Action
+from engagement.models import AuditEvent
 from orgs.api import OrgGenericView
 
 from .models import ExportJob
@@ -16,7 +17,7 @@ from .render import UnknownExport, bom_requested, export_spec
 from .responses import export_file_response, job_file_response
 from .selectors import export_jobs_for_action
 from .serializers import ExportJobLinkSerializer, ExportJobSerializer
-from .services import export_job_start_if_big
+from .services import export_audit, export_job_start_if_big
 
 
 class Gone(exceptions.APIException):
@@ -51,8 +52,10 @@ class ActionExport(OrgGenericView):
 
 
 class ActionExportHistory(OrgGenericView):
+    queryset = ExportJob.objects.none()  # names the model for the schema; the action scopes the list
     serializer_class = ExportJobSerializer
 
+    @extend_schema(responses=ExportJobSerializer(many=True))
     def get(self, request, pk):
         action = self.get_scoped(Action, pk)
         page = self.paginate_queryset(export_jobs_for_action(action=action))
@@ -69,11 +72,19 @@ class ExportJobDetail(OrgGenericView):
 class ExportJobDownload(OrgGenericView):
     serializer_class = ExportJobSerializer
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, "the file")})
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(OpenApiTypes.BINARY, "the file"),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, "the export is not done yet"),
+            410: OpenApiResponse(OpenApiTypes.OBJECT, "the download link has expired"),
+        }
+    )
     def get(self, request, pk):
         job = self.get_scoped(ExportJob, pk)
         if job.status != ExportJob.Status.DONE:
             return Response({"detail": f"The export is {job.status}, not ready to download."}, status=status.HTTP_409_CONFLICT)
         if not job.downloadable(timezone.now()):
             raise Gone()
+        verb = AuditEvent.Verb.EXPORT_DOWNLOAD
+        export_audit(action=job.action, kind=job.kind, fmt=job.format, actor=request.user, verb=verb, job=job)
         return job_file_response(job)

@@ -47,7 +47,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
     def get_url(self, job: ExportJob) -> str:
         return self._absolute("api-export-job", job)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download(self, job: ExportJob) -> str | None:
         return self._absolute("api-export-job-download", job) if job.downloadable(timezone.now()) else None
 

@@ -11,6 +11,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from actions.models import Action
+from engagement.models import AuditEvent
+from engagement.services.audit import audit_record_by
+
 from .conf import STALE_AFTER, download_ttl
 from .models import ExportJob
 from .progress import Progress
@@ -22,10 +26,21 @@ logger = logging.getLogger(__name__)
 
 def export_job_start_if_big(*, spec: ExportSpec, requested_by: AbstractUser | None) -> ExportJob | None:
     """The job building this export when it is too big to answer now (selectors.export_plan);
-    None when the caller should answer the file itself."""
+    None when the caller should answer the file itself. Either is audited as the requester's."""
     if export_plan(spec=spec) == FILE:
+        export_audit(action=spec.action, kind=spec.kind, fmt=spec.fmt, actor=requested_by, verb=AuditEvent.Verb.EXPORT_DOWNLOAD)
         return None
-    return export_job_start(spec=spec, requested_by=requested_by)
+    job = export_job_start(spec=spec, requested_by=requested_by)
+    export_audit(action=spec.action, kind=spec.kind, fmt=spec.fmt, actor=requested_by, verb=AuditEvent.Verb.EXPORT_START, job=job)
+    return job
+
+
+def export_audit(
+    *, action: Action, kind: str, fmt: str, actor: AbstractUser | None, verb: str, job: ExportJob | None = None
+) -> None:
+    """Who took (or started building) which export: the audit log's record of data leaving."""
+    summary = {"kind": kind, "format": fmt}
+    audit_record_by(actor, organization_id=action.organization_id, verb=verb, action=action, subject=job, summary=summary)
 
 
 def export_job_start(*, spec: ExportSpec, requested_by: AbstractUser | None) -> ExportJob:
