@@ -27,7 +27,7 @@ class Series:
 def _nice_step(top: int, ticks: int = 4) -> int:
     raw = max(top, 1) / ticks
     power = 10 ** math.floor(math.log10(raw))
-    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw) or 1)
+    return max(1, int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw)))
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:

@@ -6,11 +6,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
 from actions.errors import Invalid
 from actions.models import Action, Contact, Conversation, OptOut
 from actions.phones import PhoneError, normalize_phone
+from engagement.models import AuditEvent
+from engagement.services.audit import audit_record_by
 from orgs.db import bulk_insert, bulk_update_values, in_batches
 from reporting.contrib import ConvState, Deltas, conversation_contrib
 from reporting.stats import stats_write
@@ -60,6 +63,8 @@ def _reader(data: bytes) -> csv.DictReader:
     except csv.Error as exc:
         raise Invalid({"file": f"the header row is not valid CSV: {exc}"}) from None
     reader.fieldnames = [(h or "").strip().lower() for h in header]
+    if repeated := sorted({h for h in reader.fieldnames if h and reader.fieldnames.count(h) > 1}):
+        raise Invalid({"file": f"the header row names {', '.join(map(repr, repeated))} more than once"})
     if "phone" not in reader.fieldnames:
         raise Invalid({"file": "the header row has no 'phone' column"})
     return reader
@@ -73,7 +78,8 @@ def _parse(organization_id: int, data: bytes, result: UploadResult) -> list[Row]
     try:
         for record in reader:
             line = reader.line_num
-            if all((v or "").strip() == "" for k, v in record.items() if k is not None and not isinstance(v, list)):
+            # Cells past the header's columns count too: a row with only those is invalid, not blank.
+            if all((v or "").strip() == "" for v in [*(v for k, v in record.items() if k is not None), *record.get(None, [])]):
                 continue
             if None in record:
                 result.invalid.append({"row": line, "error": "the row has more fields than the header"})
@@ -143,7 +149,7 @@ def _merge_contact(contact: Contact, row: Row) -> bool:
 
 
 @transaction.atomic
-def contacts_upload(*, action: Action, data: bytes) -> UploadResult:
+def contacts_upload(*, action: Action, data: bytes, actor: AbstractUser | None = None) -> UploadResult:
     result = UploadResult()
     org_id = action.organization_id
     rows = _parse(org_id, data, result)
@@ -196,4 +202,6 @@ def contacts_upload(*, action: Action, data: bytes) -> UploadResult:
         # New conversations all contribute alike: once per holder, times how many.
         conversation_contrib(ConvState.new(action.id, user_id), deltas, count)
     stats_write(deltas)
+    summary = {**result.as_dict(), "invalid": len(result.invalid), "bytes": len(data)}
+    audit_record_by(actor, organization_id=org_id, verb=AuditEvent.Verb.CONTACTS_UPLOAD, action=action, summary=summary)
     return result
