@@ -6,7 +6,9 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2p_admin.settings")
 
-from . import requestid  # noqa: F401  (connects the request-id task signals in workers too)
+from . import kombu_patch, requestid  # noqa: F401  (requestid connects the task signals in workers too)
+
+kombu_patch.install()  # a worker survives losing Redis (p2p_admin/kombu_patch.py)
 
 app = Celery("p2p_admin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
