@@ -8,6 +8,7 @@ from actions.errors import Conflict, Invalid
 from actions.models import Action, ActionRecipient, Conversation, Message, OptOut, Report
 from actions.signals import report_filed
 from orgs.db import is_postgres
+from p2p_admin.queueing import enqueue_on_commit
 from reporting.contrib import report_values
 from reporting.ledger import Ledger
 
@@ -52,7 +53,8 @@ def conversation_claim_batch(*, action: Action, user: AbstractUser, size: int) -
 def _transaction_send_after_commit(message_id: int) -> None:
     from actions.tasks import message_send
 
-    transaction.on_commit(lambda: message_send.delay(message_id))
+    # Should the broker be away, messages_sweep dispatches the pending text (p2p_admin.queueing).
+    enqueue_on_commit(message_send, (message_id,))
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from actions.models import Conversation, Message, OptOut, TwilioEvent
 from actions.services.optouts import phone_opt_out
+from p2p_admin.queueing import enqueue_on_commit
 from reporting.ledger import Ledger
 
 from .client import status_callback_url, twilio_client
@@ -212,7 +213,7 @@ def _schedule(message_id: int, delay: float) -> None:
 
     if app.conf.task_always_eager:
         return  # no worker to wait for a countdown: messages_redispatch picks the message up
-    transaction.on_commit(lambda: message_send.apply_async((message_id,), countdown=delay))
+    enqueue_on_commit(message_send, (message_id,), countdown=delay)
 
 
 def messages_redispatch(*, limit: int = 500) -> int:

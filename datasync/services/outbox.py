@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection as db
-from django.db import transaction
 from django.utils import timezone
 
 from actions.models import Action, Conversation
 from orgs.db import is_postgres
+from p2p_admin.queueing import enqueue_on_commit
 
 from ..counters import SyncCounts
 from ..models import CrmConnection, SyncItem, SyncMapping
@@ -168,7 +168,7 @@ def send_after_commit(connection_ids: Iterable[int]) -> None:
     from ..tasks import datasync_send
 
     for connection_id in sorted(set(connection_ids)):
-        transaction.on_commit(lambda cid=connection_id: datasync_send.delay(cid))
+        enqueue_on_commit(datasync_send, (connection_id,))  # or the datasync sweep, should the broker be away
 
 
 def outbox_reconcile(*, action: Action, answers: list[Answers], scope: set[str] | None = None) -> None:

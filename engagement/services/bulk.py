@@ -18,6 +18,7 @@ from actions.services.actions import action_send
 from engagement.models import AuditEvent, BulkJob, BulkJobFailure
 from engagement.push import push_backend
 from engagement.selectors import engagement_user_ids
+from p2p_admin.queueing import enqueue_on_commit, job_lost
 
 from .audit import audit_record
 from .inbox import inbox_send
@@ -60,7 +61,7 @@ def bulk_job_create(
         subject=job,
         summary={"filters": job.filters, "params": params},
     )
-    transaction.on_commit(lambda: bulk_job_run_task.delay(job.id))
+    enqueue_on_commit(bulk_job_run_task, (job.id,), if_lost=lambda exc: job_lost(job, exc))
     return job
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from actions.models import Action
 from engagement.models import AuditEvent
 from engagement.services.audit import audit_record_by
+from p2p_admin.queueing import enqueue_on_commit, job_lost
 
 from .conf import STALE_AFTER, download_ttl
 from .models import ExportJob
@@ -72,7 +73,7 @@ def _export_job_create(*, spec: ExportSpec, requested_by: AbstractUser | None, n
         format=spec.fmt,
         bom=spec.bom,
     )
-    transaction.on_commit(lambda: export_run.delay(job.id))
+    enqueue_on_commit(export_run, (job.id,), if_lost=lambda exc: job_lost(job, exc))
     return job
 
 
