@@ -1,29 +1,30 @@
 """Push notification backends. `database` (the default) stores each notification for the
 volunteer app to read (GET /api/v1/me/notifications/); `fcm` sends to the users' registered
-devices through Firebase Cloud Messaging's HTTP v1 API with a service account (the OAuth
-assertion is signed here, so no Google SDK is needed).
+devices through Firebase Cloud Messaging with the `firebase-admin` SDK and a service account.
 
 Settings: ENGAGEMENT_PUSH_BACKEND ("database" | "fcm"), FCM_SERVICE_ACCOUNT_FILE (the
 service account JSON) and FCM_API_BASE_URL (https://fcm.googleapis.com; a test double
-points it elsewhere)."""
+points it elsewhere, as the service account's `token_uri` does for the OAuth token)."""
 
-import base64
+import hashlib
 import json
 import threading
-import time
+import warnings
+from typing import TYPE_CHECKING
 
 import requests
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .models import BulkJob, DeviceToken, Notification
 
-FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
-# FCM answers these for a token that will never work again: forget the device.
-DEAD_TOKEN_ERRORS = ("UNREGISTERED", "NOT_FOUND")
+if TYPE_CHECKING:  # the SDK takes ~0.2 s to import: only processes that push pay for it
+    import firebase_admin
+    from firebase_admin.exceptions import FirebaseError
+
+FCM_DEFAULT_BASE_URL = "https://fcm.googleapis.com"
 TIMEOUT = 10
+BATCH = 500  # FCM's limit for one send_each
 
 
 class DatabaseBackend:
@@ -35,8 +36,48 @@ class DatabaseBackend:
         return {}
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+_apps_lock = threading.Lock()
+
+
+def firebase_app(account: dict, base_url: str) -> "firebase_admin.App":
+    """One firebase-admin app per service account and endpoint, kept for the process, so its
+    OAuth token is fetched once and reused until it expires."""
+    import firebase_admin
+    from firebase_admin import credentials, messaging
+
+    name = "p2p-" + hashlib.sha256(json.dumps([account, base_url], sort_keys=True).encode()).hexdigest()[:16]
+    with _apps_lock:
+        try:
+            return firebase_admin.get_app(name)
+        except ValueError:
+            pass
+        app = firebase_admin.initialize_app(credentials.Certificate(account), {"httpTimeout": TIMEOUT}, name=name)
+        if base_url.rstrip("/") != FCM_DEFAULT_BASE_URL:
+            # The SDK hard-codes Google's host; a simulator or test double takes its place here.
+            service = messaging._get_messaging_service(app)
+            service._fcm_url = f"{base_url.rstrip('/')}/v1/projects/{app.project_id}/messages:send"
+        return app
+
+
+def fcm_error(exc: "FirebaseError") -> str:
+    """FCM's own error code when it names one (UNREGISTERED, SENDER_ID_MISMATCH…), else the
+    canonical one (INVALID_ARGUMENT, UNAVAILABLE…) with the SDK's words."""
+    try:
+        details = exc.http_response.json()["error"].get("details", [])
+        codes = [d["errorCode"] for d in details if d.get("errorCode")]
+        if codes:
+            return codes[0]
+    except (AttributeError, ValueError, KeyError, TypeError):
+        pass
+    return f"{exc.code}: {exc}" if exc.code else str(exc)
+
+
+def token_is_dead(exc: "FirebaseError") -> bool:
+    """FCM says this token will never work again: forget the device."""
+    from firebase_admin import messaging
+    from firebase_admin.exceptions import NOT_FOUND
+
+    return isinstance(exc, messaging.UnregisteredError) or exc.code == NOT_FOUND
 
 
 class FCMBackend:
@@ -44,74 +85,71 @@ class FCMBackend:
         path = settings.FCM_SERVICE_ACCOUNT_FILE
         if not path:
             raise ImproperlyConfigured("ENGAGEMENT_PUSH_BACKEND=fcm needs FCM_SERVICE_ACCOUNT_FILE")
-        with open(path, encoding="utf-8") as fh:
-            self.account = json.load(fh)
-        self.base_url = settings.FCM_API_BASE_URL
-        self.session = requests.Session()
-        self._token: tuple[str, float] | None = None
-        self._lock = threading.Lock()
-
-    def _assertion(self) -> str:
-        now = int(time.time())
-        header = _b64(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
-        claims = {"iss": self.account["client_email"], "scope": FCM_SCOPE, "aud": self.account["token_uri"]}
-        payload = _b64(json.dumps({**claims, "iat": now, "exp": now + 3600}).encode())
-        key = serialization.load_pem_private_key(self.account["private_key"].encode(), password=None)
-        signature = key.sign(f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
-        return f"{header}.{payload}.{_b64(signature)}"
-
-    def access_token(self) -> str:
-        with self._lock:
-            if self._token is None or self._token[1] < time.time() + 60:
-                r = self.session.post(
-                    self.account["token_uri"],
-                    data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": self._assertion()},
-                    timeout=TIMEOUT,
-                )
-                r.raise_for_status()
-                data = r.json()
-                self._token = (data["access_token"], time.time() + int(data.get("expires_in", 3600)))
-            return self._token[0]
-
-    def _send_one(self, token: str, title: str, body: str, data: dict) -> str | None:
-        """None when FCM took it, else the error FCM named."""
-        url = f"{self.base_url}/v1/projects/{self.account['project_id']}/messages:send"
-        message = {"token": token, "notification": {"title": title, "body": body}, "data": data}
-        r = self.session.post(
-            url, json={"message": message}, headers={"Authorization": f"Bearer {self.access_token()}"}, timeout=TIMEOUT
-        )
-        if r.ok:
-            return None
         try:
-            error = r.json()["error"]
-            details = [d.get("errorCode") for d in error.get("details", []) if d.get("errorCode")]
-            return (details or [error.get("status")])[0] or f"HTTP {r.status_code}"
-        except (ValueError, KeyError, TypeError):
-            return f"HTTP {r.status_code}"
+            with open(path, encoding="utf-8") as fh:
+                account = json.load(fh)
+            self.app = firebase_app(account, settings.FCM_API_BASE_URL)
+        except (OSError, ValueError) as exc:
+            raise ImproperlyConfigured(f"FCM_SERVICE_ACCOUNT_FILE {path!r} is not a usable service account: {exc}") from exc
+
+    def _fresh_token(self) -> None:
+        """send_each sends from several threads, each of which would fetch its own OAuth token
+        for a credential that has none yet: fetch it once, here, when it is missing or expiring."""
+        import google.auth.transport.requests
+
+        credential = self.app.credential.get_credential()
+        if not credential.valid:
+            credential.refresh(google.auth.transport.requests.Request())
+
+    def _send(self, tokens: list[str], title: str, body: str, data: dict) -> list[tuple[str | None, bool]]:
+        """(error or None, whether the token is dead) per token, in order; at most BATCH a call."""
+        from firebase_admin import messaging
+        from firebase_admin.exceptions import FirebaseError
+        from google.auth.exceptions import GoogleAuthError
+
+        out: list[tuple[str | None, bool]] = []
+        notification = messaging.Notification(title=title, body=body)
+        if tokens:
+            try:
+                self._fresh_token()
+            except (GoogleAuthError, requests.RequestException) as exc:
+                return [(f"no OAuth token for FCM: {exc}", False)] * len(tokens)
+        for i in range(0, len(tokens), BATCH):
+            chunk = tokens[i : i + BATCH]
+            with warnings.catch_warnings():
+                # The SDK now prefers Firebase installation ids (fid); volunteers' apps register
+                # FCM registration tokens, which FCM's v1 API still takes as `token`.
+                warnings.filterwarnings("ignore", "Message.token is deprecated", DeprecationWarning)
+                messages = [messaging.Message(token=token, notification=notification, data=data) for token in chunk]
+            try:
+                batch = messaging.send_each(messages, app=self.app)
+            except FirebaseError as exc:  # the whole call failed (no OAuth token, FCM unreachable)
+                out += [(fcm_error(exc), False)] * len(chunk)
+                continue
+            for r in batch.responses:
+                out.append((None, False) if r.success else (fcm_error(r.exception), token_is_dead(r.exception)))
+        return out
 
     def send(self, *, job: BulkJob, user_ids: list[int], title: str, body: str) -> dict[int, str]:
         devices: dict[int, list[str]] = {uid: [] for uid in user_ids}
         for uid, token in DeviceToken.objects.filter(user_id__in=user_ids).order_by("id").values_list("user_id", "token"):
             devices[uid].append(token)
-        failures: dict[int, str] = {}
+        pairs = [(uid, token) for uid, tokens in devices.items() for token in tokens]
+        results = self._send([token for _, token in pairs], title, body, {"job": str(job.id), "action": str(job.action_id)})
+        errors: dict[int, list[str]] = {uid: [] for uid in user_ids}
         dead: list[str] = []
-        data = {"job": str(job.id), "action": str(job.action_id)}
+        for (uid, token), (error, is_dead) in zip(pairs, results, strict=True):
+            if error:
+                errors[uid].append(error)
+            if is_dead:
+                dead.append(token)
+        DeviceToken.objects.filter(token__in=dead).delete()
+        failures: dict[int, str] = {}
         for uid, tokens in devices.items():
-            errors = []
-            for token in tokens:
-                try:
-                    error = self._send_one(token, title, body, data)
-                except requests.RequestException as exc:
-                    error = f"{type(exc).__name__}: {exc}"
-                if error in DEAD_TOKEN_ERRORS:
-                    dead.append(token)
-                if error:
-                    errors.append(error)
             if not tokens:
                 failures[uid] = "no device registered for push"
-            elif len(errors) == len(tokens):
-                failures[uid] = "; ".join(errors)
-        DeviceToken.objects.filter(token__in=dead).delete()
+            elif len(errors[uid]) == len(tokens):
+                failures[uid] = "; ".join(errors[uid])
         return failures
 
 

@@ -90,7 +90,16 @@ def fcm_server() -> tuple[ThreadingHTTPServer, FCMState]:
             if self.path == "/token":
                 form = parse_qs(body.decode())
                 claims = state.verify(form["assertion"][0])
-                assert claims["scope"] == "https://www.googleapis.com/auth/firebase.messaging"
+                # Google grants FCM to a token with either scope; firebase-admin asks for cloud-platform.
+                scopes = claims["scope"].split()
+                assert {
+                    "https://www.googleapis.com/auth/firebase.messaging",
+                    "https://www.googleapis.com/auth/cloud-platform",
+                } & set(scopes)
+                assert (
+                    claims["iss"] == "push@p2p-test.iam.gserviceaccount.com"
+                    and claims["aud"] == "https://oauth2.googleapis.com/token"
+                )
                 state.token_requests += 1
                 return self.reply(200, {"access_token": "ya29.test", "expires_in": 3600, "token_type": "Bearer"})
             if self.path != "/v1/projects/p2p-test/messages:send" or self.headers["Authorization"] != "Bearer ya29.test":

@@ -110,6 +110,30 @@ def test_push_through_fcm_records_users_without_devices_and_dead_tokens(admin_ap
     assert not DeviceToken.objects.filter(token="tok-2").exists()  # FCM said it is gone for good
 
 
+def test_push_when_google_cannot_be_reached_fails_each_user_with_the_reason(
+    admin_api, action, crowd, run_jobs, settings, tmp_path
+):
+    from conftest import client_for
+
+    server, fcm = fcm_server()
+    server.shutdown()  # nothing answers on the token endpoint nor on FCM's
+    server.server_close()
+    account = tmp_path / "service-account.json"
+    account.write_text(json.dumps(fcm.account()))
+    settings.ENGAGEMENT_PUSH_BACKEND = "fcm"
+    settings.FCM_SERVICE_ACCOUNT_FILE = str(account)
+    settings.FCM_API_BASE_URL = f"http://127.0.0.1:{server.server_port}"
+    r = client_for(crowd[0]).post("/api/v1/me/devices/", {"token": "tok-0", "platform": "android"}, format="json")
+    assert r.status_code == 201
+    body = {"kind": "push", "filters": {"status": ["seen"]}, "title": "Hi", "body": "New replies"}
+    job = run_jobs(admin_api, BULK.format(action.id), body)
+    assert job["status"] == "done" and (job["succeeded"], job["failed"]) == (0, 12)
+    errors = {f["email"]: f["error"] for f in job["failures"]}
+    assert errors[crowd[0].email].startswith("no OAuth token for FCM:")
+    assert DeviceToken.objects.filter(token="tok-0").exists()  # an outage is no reason to forget a device
+    assert fcm.sent == [] and fcm.token_requests == 0
+
+
 def test_email_goes_through_smtp_with_the_admins_reply_to(admin_api, action, crowd, run_jobs, settings, admin_user):
     controller, sink = smtp_server()
     try:
