@@ -1,7 +1,11 @@
 """Small helpers the API tests share."""
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from actions.models import TwilioEvent
 from reporting.models import ActionStats
 from reporting.stats import counter_names
 
@@ -22,3 +26,20 @@ def action_figures(action) -> dict[str, int]:
     """The action's aggregate row (its shards summed): what the results page reads."""
     rows = list(ActionStats.objects.filter(action=action).values(*counter_names(ActionStats)))
     return {name: sum(r[name] for r in rows) for name in counter_names(ActionStats)}
+
+
+def stored_events(org, count: int, *, age: timedelta = timedelta(0), parked: bool = False) -> list[TwilioEvent]:
+    """`count` stored, unapplied status callbacks received `age` ago (parked: waiting for their SID)."""
+    start = TwilioEvent.objects.count()
+    return TwilioEvent.objects.bulk_create(
+        TwilioEvent(
+            organization=org,
+            kind=TwilioEvent.Kind.STATUS,
+            message_sid=f"SM{start + i:032d}",
+            status="delivered",
+            payload={},
+            received_at=timezone.now() - age,
+            waiting_for_sid=parked,
+        )
+        for i in range(count)
+    )

@@ -13,6 +13,7 @@ from actions.tests import procs
 from p2p_admin.health import HEARTBEAT_KEY, HEARTBEAT_STALE_AFTER, HEARTBEAT_TTL_MS, worker_heartbeat
 from p2p_admin.ops.store import redis_client
 from tests.factories import OrganizationFactory
+from tests.helpers import stored_events
 
 pytestmark = pytest.mark.django_db
 
@@ -39,15 +40,7 @@ def closed_port() -> int:
 
 
 def stored_event(org, *, age: timedelta, parked: bool = False) -> TwilioEvent:
-    return TwilioEvent.objects.create(
-        organization=org,
-        kind=TwilioEvent.Kind.STATUS,
-        message_sid=f"SM{TwilioEvent.objects.count():032d}",
-        status="delivered",
-        payload={},
-        received_at=timezone.now() - age,
-        waiting_for_sid=parked,
-    )
+    return stored_events(org, 1, age=age, parked=parked)[0]
 
 
 def test_healthy_with_a_fresh_heartbeat(client, redis):

@@ -17,6 +17,7 @@ from p2p_admin.ops.store import redis_client
 from p2p_admin.ops.throughput import LOCK_KEY, MARK_KEY, SETTLE, events_per_minute, events_sample
 from reporting.exports.models import ExportJob
 from tests.factories import ActionFactory, OrganizationFactory, UserFactory, make_member
+from tests.helpers import stored_events
 
 pytestmark = pytest.mark.django_db
 
@@ -39,21 +40,6 @@ def redis():
 def superuser_client(client):
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     return client
-
-
-def stored_events(org, count: int, *, age: timedelta = timedelta(0)) -> list[TwilioEvent]:
-    start = TwilioEvent.objects.count()
-    return TwilioEvent.objects.bulk_create(
-        TwilioEvent(
-            organization=org,
-            kind=TwilioEvent.Kind.STATUS,
-            message_sid=f"SM{start + i:032d}",
-            status="delivered",
-            payload={},
-            received_at=timezone.now() - age,
-        )
-        for i in range(count)
-    )
 
 
 def apply(events: list[TwilioEvent]) -> None:
