@@ -220,8 +220,19 @@ def run_variant(name: str, action_id: int, rows: int) -> None:
     elapsed, client_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     server_after = _server_cpu()
     server_cpu = server_after - server_before if server_before is not None and server_after is not None else 0.0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"seconds": elapsed, "cpu": client_cpu + server_cpu, "bytes": size, "peak_mb": peak_mb}))
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory. Not ru_maxrss: Linux carries that across fork
+    and exec, so a variant started by a parent that had grown (generating the data) would
+    report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(name: str, action: Action, rows: int) -> dict:
