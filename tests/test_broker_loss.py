@@ -111,3 +111,22 @@ def test_an_export_job_the_broker_refused_fails_with_a_reason(
     job = ExportJob.objects.get(pk=job.pk)
     assert job.status == "failed" and job.finished_at is not None
     assert "task queue could not be reached" in job.error and "Connection refused" in job.error
+
+
+def test_only_a_broker_outage_is_swallowed(monkeypatch):
+    """A bug in what is handed over (here a TypeError) still raises: only the broker being away is expected."""
+    from celery.app.task import Task
+
+    from actions.tasks import message_send
+    from p2p_admin.queueing import enqueue
+
+    def broken(self, *args, **kwargs):
+        raise TypeError("bad arguments")
+
+    monkeypatch.setattr(Task, "apply_async", broken)
+    with pytest.raises(TypeError):
+        enqueue(message_send, (1,))
+    monkeypatch.setattr(Task, "apply_async", lambda self, *a, **k: (_ for _ in ()).throw(BROKER_AWAY))
+    lost = []
+    assert enqueue(message_send, (1,), if_lost=lost.append) is False
+    assert lost == [BROKER_AWAY]
