@@ -34,10 +34,11 @@ def connection_test(*, connection: CrmConnection, actor: AbstractUser | None = N
     connection.last_tested_at = timezone.now()
     connection.last_test_ok = ok
     connection.last_test_error = error
-    connection.save(update_fields=["last_tested_at", "last_test_ok", "last_test_error"])
     summary = {"ok": ok, "error": error}
     verb = AuditEvent.Verb.CRM_CONNECTION_TEST
-    audit_record_by(actor, organization_id=connection.organization_id, verb=verb, subject=connection, summary=summary)
+    with transaction.atomic():  # the result and its audit record together; the CRM call stays outside
+        connection.save(update_fields=["last_tested_at", "last_test_ok", "last_test_error"])
+        audit_record_by(actor, organization_id=connection.organization_id, verb=verb, subject=connection, summary=summary)
     return ok, error
 
 
