@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
-from functools import lru_cache, wraps
+from functools import wraps
 
 import redis
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.throttling import BaseThrottle
 
 from .errors import error_response
+from .ops.store import redis_client
 from .security import client_ip
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,8 @@ OFF_AFTER_ERROR_SECONDS = 5.0
 _redis_off_until = {"at": 0.0}
 
 
-@lru_cache(maxsize=4)
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=0.1, socket_timeout=0.1)
+    return redis_client(url, timeout=0.1)  # counted on every limited request: fail open fast
 
 
 def client_key(request: HttpRequest) -> str:

@@ -7,10 +7,11 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from functools import lru_cache
 
 import redis
 from django.conf import settings
+
+from p2p_admin.ops.store import redis_client
 
 log = logging.getLogger(__name__)
 KICK_KEY = "p2p:twilio:applier-kick"
@@ -22,10 +23,8 @@ def kick_window() -> float:
     return float(settings.TWILIO_APPLIER_KICK_SECONDS)
 
 
-@lru_cache(maxsize=4)
 def _redis(url: str) -> redis.Redis:
-    # Short timeouts: a hung Redis must not hold a webhook request.
-    return redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.25)
+    return redis_client(url, timeout=0.25)  # a hung Redis must not hold a webhook request
 
 
 @contextmanager
